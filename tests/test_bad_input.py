@@ -1,0 +1,54 @@
+"""Bad input gets a clear error: an unsupported parameter value stops a notebook at its parameters, and a
+malformed data file names the file and the problem."""
+import shutil
+
+import papermill as pm
+import pytest
+
+from conftest import NB_DIR, ROOT, article_notebooks
+
+
+def run(nb, tmp_path, **params):
+    return pm.execute_notebook(str(nb), str(tmp_path / nb.name), parameters=params, kernel_name="python3",
+                               cwd=str(NB_DIR), progress_bar=False, execution_timeout=600)
+
+
+@pytest.mark.parametrize("nb", article_notebooks(), ids=lambda p: p.stem)
+def test_unsupported_quick_value_is_named(nb, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(nb, tmp_path, QUICK="sometimes")
+    assert "QUICK" in str(err.value) and "ValueError" in str(err.value)
+
+
+@pytest.mark.parametrize("corrupt, expected", [
+    (None, "is missing"),
+    ("team,model\nx,y\n", "missing column"),
+    ("garbage", "missing column"),
+])
+def test_benchmark_means_data_errors(tmp_path, corrupt, expected):
+    nb = NB_DIR / "07_benchmark_means.ipynb"
+    if nb not in article_notebooks():
+        pytest.skip("07 not selected")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "benchmark-means", data)
+    target = data / "glue_leaderboard_2022-02.csv"
+    if corrupt is None:
+        target.unlink()
+    else:
+        target.write_text(corrupt)
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(nb, tmp_path, DATA_DIR=str(data))
+    assert "glue_leaderboard_2022-02.csv" in str(err.value) and expected in str(err.value)
+
+
+def test_benchmark_means_non_numeric_score(tmp_path):
+    nb = NB_DIR / "07_benchmark_means.ipynb"
+    if nb not in article_notebooks():
+        pytest.skip("07 not selected")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "benchmark-means", data)
+    target = data / "superglue_leaderboard_2022-02.csv"
+    target.write_text(target.read_text().replace(",92.3,", ",ninety,", 1))
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(nb, tmp_path, DATA_DIR=str(data))
+    assert "non-numeric" in str(err.value) and "BoolQ" in str(err.value)
