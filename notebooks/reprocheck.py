@@ -227,7 +227,8 @@ class Claims:
         """A plain HTML table: the status page embeds it from another document (cross-page glue needs HTML)."""
         head = ["Claim", "Article says", "Reported", "Measured"] + (["Full mode"] if full else []) + [
             "Tolerance", "Status"]
-        out = ['<table class="table claims-table"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head)
+        out = ['<div class="claims-wrapper" style="overflow-x: auto; max-width: 100%">'
+               '<table class="table claims-table"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head)
                + "</tr></thead><tbody>"]
         for r in self.rows:
             rep = _fmt(r["reported"]) + (f" ({r['source']})" if r["source"] else "")
@@ -240,7 +241,7 @@ class Claims:
             cells += [_html.escape(r["tolerance"]),
                       f'<span class="{cls[r["status"]]}">{_html.escape(r["status"])}</span>']
             out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
         return "".join(out)
 
     def badge_html(self):
