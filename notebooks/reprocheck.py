@@ -89,10 +89,38 @@ def environment():
         if m is not None:
             env[mod] = getattr(m, "__version__", "?")
     torch = _sys.modules.get("torch")
+    env["accelerator"] = "none (CPU)"
     if torch is not None:
         env["accelerator"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (CPU)"
         env["torch_threads"] = torch.get_num_threads()
     return env
+
+
+def notebook_fingerprint(slug):
+    """SHA-256 of the code of notebooks/NN_<slug>.ipynb as committed (code cells only, in order): a results file
+    recorded with another fingerprint was made by an older (or newer) version of the notebook."""
+    import hashlib
+
+    matches = sorted((ROOT / "notebooks").glob(f"[0-9][0-9]_{slug.replace('-', '_')}.ipynb"))
+    if not matches:
+        return None
+    nb = _json.loads(matches[0].read_text(encoding="utf-8"))
+    code = "\n\x00".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                          for c in nb["cells"] if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _git_commit():
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "notebooks"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + ("+uncommitted changes" if dirty else "") if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -265,7 +293,11 @@ class Claims:
                    f"started)")
         if full:
             caption += (f"; the full-mode column was recorded on {full.get('date', '?')} on "
-                        f"{full.get('environment', {}).get('accelerator', '?')} in {full.get('runtime_s', 0):.0f} s")
+                        f"{full.get('environment', {}).get('accelerator', '?')} "
+                        f"({full.get('environment', {}).get('cpu_count', '?')} CPU cores) in "
+                        f"{full.get('runtime_s', 0):.0f} s")
+            if full.get("notebook_sha256") != notebook_fingerprint(self.slug):
+                caption += " — ⚠️ recorded before the notebook's last change: re-run the full mode to refresh it"
         display(Markdown(md + "\n\n" + caption))
         try:
             from myst_nb import glue
@@ -282,16 +314,28 @@ class Claims:
             env = environment()
             glue("environment", HTML("; ".join(f"{k} {_html.escape(str(v))}" for k, v in env.items())),
                  display=False)
+        self.write_run_record(elapsed)
         if not self.quick:
             self.write_results(elapsed, extra)
         failed = [r["id"] for r in self.rows if r["status"] == self.STATUS_FAIL]
         assert not failed, f"claims failed: {failed} (see the table above)"
+
+    def write_run_record(self, elapsed):
+        """The claims of this run under _build/claims/ (the tests compare them with the committed results)."""
+        out = ROOT / "_build" / "claims" / f"{self.slug}.{'quick' if self.quick else 'full'}.json"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(_json.dumps(dict(slug=self.slug, quick=self.quick, runtime_s=round(elapsed, 1),
+                                            claims=self.rows), indent=1, ensure_ascii=False, default=_num))
+        except OSError:  # a read-only checkout: the record is a convenience, not a requirement
+            pass
 
     def write_results(self, elapsed, extra=None):
         self.results_path.parent.mkdir(parents=True, exist_ok=True)
         data = dict(slug=self.slug, mode="full", seed=self.seed,
                     date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                     runtime_s=round(elapsed, 1), environment=environment(),
+                    notebook_sha256=notebook_fingerprint(self.slug), git_commit=_git_commit(),
                     reproduced=self.n_reproduced, total=len(self.rows), claims=self.rows,
                     figures=extra or {})
         self.results_path.write_text(_json.dumps(data, indent=1, ensure_ascii=False, default=_num) + "\n",
