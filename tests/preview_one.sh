@@ -16,6 +16,7 @@ bib=$root/book/references.bib
 [ -f "$root/book/bib/$slug.bib" ] && bib=$root/book/bib/$slug.bib
 printf 'format: jb-book\nroot: notebooks/%s\n' "$stem" > "$out/_toc.yml"
 sed -e "s#cache: _build/.jupyter_cache#cache: $out/cache#" -e "s#  - book/references.bib#  - $bib#" \
+    -e "s#: book/_ext#: $root/book/_ext#" -e "s#\[book/_static\]#[$root/book/_static]#" \
     "$root/_config.yml" > "$out/_config.yml"
 cd "$root"
 PY=${PYTHON:-$root/.venv/bin/python}
