@@ -20,35 +20,36 @@ def test_unsupported_quick_value_is_named(nb, tmp_path):
     assert "QUICK" in str(err.value) and "ValueError" in str(err.value)
 
 
+def benchmark_means_data_copy(tmp_path):
+    """A private copy of the leaderboard CSVs to break; skips when 07 is not among the selected notebooks."""
+    if NB_DIR / "07_benchmark_means.ipynb" not in article_notebooks():
+        pytest.skip("07 not selected")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "benchmark-means", data)
+    return data
+
+
 @pytest.mark.parametrize("corrupt, expected", [
     (None, "is missing"),
     ("team,model\nx,y\n", "missing column"),
     ("garbage", "missing column"),
 ])
 def test_benchmark_means_data_errors(tmp_path, corrupt, expected):
-    nb = NB_DIR / "07_benchmark_means.ipynb"
-    if nb not in article_notebooks():
-        pytest.skip("07 not selected")
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "benchmark-means", data)
+    data = benchmark_means_data_copy(tmp_path)
     target = data / "glue_leaderboard_2022-02.csv"
     if corrupt is None:
         target.unlink()
     else:
         target.write_text(corrupt)
     with pytest.raises(pm.PapermillExecutionError) as err:
-        run(nb, tmp_path, DATA_DIR=str(data))
+        run(NB_DIR / "07_benchmark_means.ipynb", tmp_path, DATA_DIR=str(data))
     assert "glue_leaderboard_2022-02.csv" in str(err.value) and expected in str(err.value)
 
 
 def test_benchmark_means_non_numeric_score(tmp_path):
-    nb = NB_DIR / "07_benchmark_means.ipynb"
-    if nb not in article_notebooks():
-        pytest.skip("07 not selected")
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data" / "benchmark-means", data)
+    data = benchmark_means_data_copy(tmp_path)
     target = data / "superglue_leaderboard_2022-02.csv"
     target.write_text(target.read_text().replace(",92.3,", ",ninety,", 1))
     with pytest.raises(pm.PapermillExecutionError) as err:
-        run(nb, tmp_path, DATA_DIR=str(data))
+        run(NB_DIR / "07_benchmark_means.ipynb", tmp_path, DATA_DIR=str(data))
     assert "non-numeric" in str(err.value) and "BoolQ" in str(err.value)
