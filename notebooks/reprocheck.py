@@ -1,21 +1,26 @@
-"""Presentation plumbing shared by the article notebooks: parameter checks, the claims table, the badge and
-the full-mode results file.
+"""Presentation plumbing shared by the article notebooks: parameter checks, the claims ledger, the badge, the
+reproducibility summary and the full-mode results file.
 
 Nothing here implements an article's method; that code stays inline in each notebook (see CONTRIBUTING.md).
-The module only records what a notebook measured, decides pass/fail from the tolerance the notebook states,
-renders the "Reproduction check" table, glues it for the book, and raises if a claim failed.
+The module records what a notebook measured, settles each verdict from the test the notebook stated before the
+measurement, renders the ledger, glues it for the book, and raises if a check did not give its expected verdict.
 
 Usage in a notebook::
 
-    from reprocheck import Claims, check_choice, pick_device, savefig
+    from reprocheck import Claims
     claims = Claims("benchmark-means", quick=QUICK, seed=SEED)
-    claims.close("glue-avg", "BERT-large GLUE score recomputed from its task scores", measured=80.49,
-                 target=80.5, atol=0.051, reported="80.5 (GLUE leaderboard)")
-    claims.greater("ranking-flips", "...", measured=3, threshold=0)
-    claims.report()        # table + badge + glue; raises AssertionError if a claim failed
-
-A claim whose effect does not appear at this scale is still measured and still has a tolerance; pass
-``known_gap="why"`` and, when it fails, it is shown as *not reproduced* instead of failing the notebook.
+    # the ledger, near the top: every claim of the article, and our own checks and findings
+    claims.article("human-last", zh="人类并不是第一", en="With one task set the humans are not first",
+                   section="§ 2", central=True)
+    claims.article("model-size", zh="...", en="...", section="§ 3", untested="needs weights no package ships")
+    claims.support("power-mean-order", "AM >= GM >= HM on every row")
+    claims.beyond("rounding-robust", "The conclusions survive rounding noise")
+    ...
+    claims.holds("human-last", rank == last, measured=f"{rank}/{n}", tolerance="rank = last",
+                 why="Su's sentence is about the rank, so the test is the rank")
+    claims.paired("a-beats-b", acc_a, acc_b, direction="greater", why="...")      # over seeds, 95 % CI
+    claims.equivalent("a-equals-b", acc_a, acc_b, margin=0.01, why="1 point: the article's rounding")
+    claims.report()        # ledger + badge + summary + glue; raises if a check gave an unexpected verdict
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ import platform as _platform
 import sys as _sys
 import time as _time
 
-__all__ = ["Claims", "check_choice", "check_type", "pick_device", "savefig", "environment"]
+__all__ = ["Claims", "check_choice", "check_type", "pick_device", "savefig", "environment", "paired_stats",
+           "equivalence_stats", "VERDICTS", "KINDS"]
 
 _T0 = _time.time()  # the notebook imports this module in its first cells: a good proxy for its start time
 
@@ -124,7 +130,7 @@ def _git_commit():
 
 
 # ----------------------------------------------------------------------------------------------------------
-# claims
+# formatting
 # ----------------------------------------------------------------------------------------------------------
 def _fmt(x):
     if x is None:
@@ -144,83 +150,235 @@ def _fmt(x):
 
 
 def _num(x):
-    """A JSON-friendly number (numpy scalars and 0-d tensors included)."""
-    if hasattr(x, "item"):
+    """A JSON-friendly value (numpy scalars and 0-d tensors included)."""
+    if hasattr(x, "item") and getattr(x, "ndim", 0) == 0:
         x = x.item()
     if isinstance(x, (bool, int, float, str)) or x is None:
         return x
+    if isinstance(x, dict):
+        return {str(k): _num(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):
+        return [_num(v) for v in (x.tolist() if hasattr(x, "tolist") else x)]
     return str(x)
 
 
+def _e(s):
+    return _html.escape("" if s is None else str(s))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# statistics for multi-seed comparisons (presentation helpers: the notebook computes the per-seed values)
+# ----------------------------------------------------------------------------------------------------------
+def paired_stats(a, b, conf=0.95):
+    """Paired comparison of two methods run on the same seeds: d_i = a_i - b_i.
+
+    Returns the mean difference, its two-sided `conf` Student-t interval, and the number of seeds with d > 0,
+    d < 0 and d = 0. With identical differences (zero spread) the interval is the point itself."""
+    import numpy as np
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired comparison needs one value per seed for both methods (got {a.size} and {b.size})")
+    if a.size < 2:
+        raise ValueError("a paired comparison needs at least 2 seeds")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("paired comparison: a value is NaN or infinite")
+    d = a - b
+    n, mean = d.size, float(d.mean())
+    se = float(d.std(ddof=1)) / _math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + conf / 2, n - 1)) * se
+    return dict(n=n, mean=mean, low=mean - half, high=mean + half, conf=conf, n_pos=int((d > 0).sum()),
+                n_neg=int((d < 0).sum()), n_tie=int((d == 0).sum()))
+
+
+def equivalence_stats(a, b, margin, alpha=0.05):
+    """Two one-sided tests (TOST) of |mean(a - b)| < margin at level `alpha`: equivalent when the two-sided
+    (1 - 2 alpha) interval of the paired mean difference lies inside (-margin, margin)."""
+    if not margin > 0:
+        raise ValueError("equivalence margin must be > 0")
+    s = paired_stats(a, b, conf=1 - 2 * alpha)
+    s["margin"] = float(margin)
+    s["equivalent"] = bool(-margin < s["low"] and s["high"] < margin)
+    return s
+
+
+def _fmt_paired(s, labels):
+    return (f"Δ({labels[0]}−{labels[1]}) = {_fmt(s['mean'])}, {round(100 * s['conf'])}% CI "
+            f"[{_fmt(s['low'])}, {_fmt(s['high'])}]; {labels[0]} higher on {s['n_pos']}/{s['n']} seeds, lower on "
+            f"{s['n_neg']}/{s['n']}")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the claims ledger
+# ----------------------------------------------------------------------------------------------------------
+KINDS = ("article", "support", "beyond")
+REPRODUCED, NOT_REPRODUCED, REGIME, UNTESTED = "reproduced", "not reproduced", "regime-dependent", "untested"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, REGIME, UNTESTED)
+FAILED = "FAILED"
+COLORS = {REPRODUCED: "#1a7f37", NOT_REPRODUCED: "#cf222e", REGIME: "#9a6700", UNTESTED: "#6e7781",
+          FAILED: "#000000"}
+KIND_TITLES = {"article": "The article's claims", "beyond": "Our own findings (beyond the article)",
+               "support": "Our derivation and implementation checks (support)"}
+_OLD_STATUS = {"reproduced": REPRODUCED, "not reproduced": NOT_REPRODUCED, "FAILED": NOT_REPRODUCED}
+
+
+def _notebook_stem(slug):
+    matches = sorted((ROOT / "notebooks").glob(f"[0-9][0-9]_{slug.replace('-', '_')}.ipynb"))
+    return matches[0].stem if matches else slug
+
+
+def _pill(verdict, text=None):
+    c = COLORS[verdict]
+    return (f'<span class="verdict verdict-{verdict.replace(" ", "-").lower()}" style="display:inline-block;'
+            f'background:{c};color:#fff;border-radius:0.3em;padding:0.05em 0.4em;font-size:0.85em;'
+            f'line-height:1.35;white-space:normal">{_e(text or verdict)}</span>')
+
+
 class Claims:
-    """The article's claims as measured by one notebook run."""
+    """The ledger of one article: every claim it makes, declared up front, then checked (or said to be untested).
 
-    STATUS_OK, STATUS_GAP, STATUS_FAIL = "reproduced", "not reproduced", "FAILED"
+    Kinds: ``article`` (what Su or the paper says; only these are counted in the badge), ``support`` (our
+    derivation and implementation checks; a failure fails the notebook), ``beyond`` (our own findings).
+    Verdicts: reproduced · not reproduced · regime-dependent · untested. See CONTRIBUTING.md.
+    """
 
-    def __init__(self, slug, quick=True, seed=0, results_dir=None):
+    def __init__(self, slug, quick=True, seed=0, results_dir=None, claims_dir=None):
         self.slug, self.quick, self.seed = slug, bool(quick), seed
-        self.rows = []
+        self.decl = {}          # id -> declaration (insertion order = ledger order)
+        self.checks = {}        # id -> this run's check
+        self.retired = {}
+        self.info = {}
         self.results_path = _pathlib.Path(results_dir or ROOT / "results") / f"{slug}.json"
+        self.claims_path = _pathlib.Path(claims_dir or ROOT / "_build" / "claims") / f"{slug}.json"
+        self.rows = None        # filled by report()
 
-    # -- the ways a claim is checked. Each returns whether it passed. ------------------------------------
-    def close(self, cid, statement, measured, target, atol=None, rtol=None, **kw):
+    # -- the ledger ------------------------------------------------------------------------------------------
+    def _declare(self, cid, kind, **fields):
+        if not isinstance(cid, str) or not cid or any(ch.isspace() for ch in cid):
+            raise ValueError(f"claim id {cid!r}: use a short slug without spaces")
+        if cid in self.decl:
+            raise ValueError(f"claim id {cid!r} used twice")
+        self.decl[cid] = dict(id=cid, kind=kind, **fields)
+
+    def article(self, cid, zh, en, section, central=False, untested=None, full_only=False, reported=None,
+                source=None):
+        """A claim of the article (or a number of the paper that the article presents as its evidence).
+
+        zh: the article's words (short Chinese quote); en: an English rendering; section: where it is said.
+        untested: why it cannot be tested here (then no check is made). full_only: only the full mode checks it
+        (the quick page then shows the committed full-mode verdict and its date)."""
+        for name, v in (("zh", zh), ("en", en), ("section", section)):
+            if not (isinstance(v, str) and v.strip()):
+                raise ValueError(f"article claim {cid!r}: give {name} (the article's words and where they are)")
+        if untested is not None and not (isinstance(untested, str) and untested.strip()):
+            raise ValueError(f"article claim {cid!r}: untested= must say why the claim is not tested here")
+        self._declare(cid, "article", zh=zh, en=en, section=section, central=bool(central), untested=untested,
+                      full_only=bool(full_only), reported=reported, source=source)
+
+    def support(self, cid, statement, full_only=False):
+        """A check of our derivation or implementation (not a claim of the article)."""
+        self._declare(cid, "support", en=statement, full_only=bool(full_only))
+
+    def beyond(self, cid, statement, full_only=False):
+        """A finding of ours that the article does not state."""
+        self._declare(cid, "beyond", en=statement, full_only=bool(full_only))
+
+    def retire(self, cid, why):
+        """A claim id that an earlier version checked (and a committed results file may still hold): say why it
+        went, so that no committed verdict disappears silently."""
+        self.retired[cid] = why
+
+    def setup(self, data=None, model=None, compute=None, seeds=None, **more):
+        """What was run, for the reproducibility summary (short phrases)."""
+        self.info.update({k: v for k, v in dict(data=data, model=model, compute=compute, seeds=seeds, **more).items()
+                          if v is not None})
+
+    # -- checks: each returns whether its test passed ---------------------------------------------------------
+    def close(self, cid, measured, target, atol=None, rtol=None, **kw):
         """|measured - target| <= atol + rtol*|target|."""
         atol, rtol = atol or 0.0, rtol or 0.0
         if atol == 0 and rtol == 0:
             raise ValueError(f"claim {cid}: give atol or rtol")
-        bound = atol + rtol * abs(target)
+        bound = atol + rtol * abs(float(target))
         ok = abs(float(measured) - float(target)) <= bound
-        tol = f"within {_fmt(bound)} of {_fmt(target)}"
-        return self._add(cid, statement, measured, tol, ok, **kw)
+        return self._check(cid, measured, f"within {_fmt(bound)} of {_fmt(float(target))}", ok, **kw)
 
-    def greater(self, cid, statement, measured, threshold, **kw):
-        return self._add(cid, statement, measured, f"> {_fmt(threshold)}", float(measured) > threshold, **kw)
+    def greater(self, cid, measured, threshold, **kw):
+        return self._check(cid, measured, f"> {_fmt(threshold)}", float(measured) > threshold, **kw)
 
-    def less(self, cid, statement, measured, threshold, **kw):
-        return self._add(cid, statement, measured, f"< {_fmt(threshold)}", float(measured) < threshold, **kw)
+    def less(self, cid, measured, threshold, **kw):
+        return self._check(cid, measured, f"< {_fmt(threshold)}", float(measured) < threshold, **kw)
 
-    def between(self, cid, statement, measured, low, high, **kw):
-        ok = low <= float(measured) <= high
-        return self._add(cid, statement, measured, f"in [{_fmt(low)}, {_fmt(high)}]", ok, **kw)
+    def between(self, cid, measured, low, high, **kw):
+        return self._check(cid, measured, f"in [{_fmt(low)}, {_fmt(high)}]", low <= float(measured) <= high, **kw)
 
-    def holds(self, cid, statement, condition, measured, tolerance, **kw):
-        """A claim whose test is a boolean the notebook computed (say so in `tolerance`, e.g. 'all 8 seeds')."""
-        return self._add(cid, statement, measured, tolerance, bool(condition), **kw)
+    def holds(self, cid, condition, measured, tolerance, **kw):
+        """A boolean the notebook computed; `tolerance` says what it means (e.g. 'all 8 seeds')."""
+        return self._check(cid, measured, tolerance, condition, **kw)
 
-    def _add(self, cid, statement, measured, tolerance, ok, reported=None, source=None, known_gap=None):
-        if any(r["id"] == cid for r in self.rows):
-            raise ValueError(f"claim id {cid!r} used twice")
+    def paired(self, cid, a, b, direction="greater", conf=0.95, labels=("A", "B"), **kw):
+        """'A beats B' over seeds: passes when the `conf` interval of mean(a - b) excludes 0 in the claimed
+        direction ('greater': a > b; 'less': a < b). An interval that contains 0 does not pass."""
+        check_choice("direction", direction, ["greater", "less"])
+        s = paired_stats(a, b, conf)
+        ok = s["low"] > 0 if direction == "greater" else s["high"] < 0
+        tol = (f"{round(100 * conf)}% paired CI of {labels[0]}−{labels[1]} "
+               f"{'above' if direction == 'greater' else 'below'} 0")
+        return self._check(cid, _fmt_paired(s, labels), tol, ok, stats=s, seeds=kw.pop("seeds", s["n"]), **kw)
+
+    def equivalent(self, cid, a, b, margin, alpha=0.05, labels=("A", "B"), **kw):
+        """'A and B are about equal': TOST with the `margin` stated before the run (say why in `why=`)."""
+        s = equivalence_stats(a, b, margin, alpha)
+        tol = f"{round(100 * (1 - 2 * alpha))}% paired CI of {labels[0]}−{labels[1]} inside ±{_fmt(float(margin))}"
+        return self._check(cid, _fmt_paired(s, labels), tol, s["equivalent"], stats=s,
+                           seeds=kw.pop("seeds", s["n"]), **kw)
+
+    def regimes(self, cid, outcomes, measured, tolerance, **kw):
+        """A claim tested in several settings: {setting: passed}. All pass: reproduced; none: not reproduced;
+        some: regime-dependent (the ledger lists where it holds)."""
+        if not outcomes:
+            raise ValueError(f"claim {cid}: regimes() needs at least one setting")
+        outcomes = {str(k): bool(_num(v)) for k, v in outcomes.items()}
+        n_ok = sum(outcomes.values())
+        verdict = REPRODUCED if n_ok == len(outcomes) else NOT_REPRODUCED if n_ok == 0 else REGIME
+        where = "holds in: " + (", ".join(k for k, v in outcomes.items() if v) or "none") + "; fails in: " + (
+            ", ".join(k for k, v in outcomes.items() if not v) or "none")
+        return self._check(cid, measured, tolerance, verdict == REPRODUCED, verdict=verdict, where=where,
+                           outcomes=outcomes, **kw)
+
+    def _check(self, cid, measured, tolerance, ok, why=None, what=None, reported=None, source=None,
+               known_gap=None, expect=None, seeds=None, stats=None, verdict=None, where=None, outcomes=None):
+        if cid not in self.decl:
+            raise ValueError(f"claim {cid!r} is checked but not declared in the ledger: declare it near the top "
+                             f"with claims.article(...), claims.support(...) or claims.beyond(...)")
+        d = self.decl[cid]
+        if cid in self.checks:
+            raise ValueError(f"claim {cid!r} checked twice")
+        if d["kind"] == "article" and d["untested"]:
+            raise ValueError(f"claim {cid!r} is declared untested ({d['untested']}) but was checked")
+        if d["kind"] == "article" and not (isinstance(why, str) and why.strip()):
+            raise ValueError(f"article claim {cid!r}: give why= (why this threshold tests the article's words; it "
+                             f"is fixed before the measurement)")
         if hasattr(ok, "item"):
             ok = ok.item()
         ok = bool(ok)
-        if ok:
-            status = self.STATUS_OK
-        elif known_gap:
-            status = self.STATUS_GAP
-        else:
-            status = self.STATUS_FAIL
-        row = dict(id=cid, statement=statement, reported=reported, source=source, measured=_num(measured),
-                   tolerance=tolerance, passed=ok, status=status, known_gap=known_gap)
-        self.rows.append(row)
-        mark = {"reproduced": "PASS", "not reproduced": "GAP ", "FAILED": "FAIL"}[status]
-        print(f"[{mark}] {cid}: measured {_fmt(row['measured'])} ({tolerance})")
+        verdict = verdict or (REPRODUCED if ok else NOT_REPRODUCED)
+        if expect is None:
+            expect = NOT_REPRODUCED if known_gap else REPRODUCED
+        check_choice("expect", expect, [REPRODUCED, NOT_REPRODUCED, REGIME])
+        if d["kind"] == "support" and expect != REPRODUCED:
+            raise ValueError(f"support check {cid!r} must pass: only article and beyond rows may expect another "
+                             f"verdict")
+        self.checks[cid] = dict(measured=_num(measured), tolerance=tolerance, passed=ok, verdict=verdict,
+                                expect=expect, why=why, what=what, reported=_num(reported), source=source,
+                                known_gap=known_gap, seeds=_num(seeds), stats=_num(stats), where=where,
+                                outcomes=outcomes)
         return ok
 
-    # -- summary ----------------------------------------------------------------------------------------
-    @property
-    def n_reproduced(self):
-        return sum(r["status"] == self.STATUS_OK for r in self.rows)
-
-    def badge_text(self):
-        return f"reproduced {self.n_reproduced}/{len(self.rows)}"
-
-    def badge_color(self):
-        if any(r["status"] == self.STATUS_FAIL for r in self.rows):
-            return "danger"
-        return "success" if self.n_reproduced == len(self.rows) else "warning"
-
+    # -- the committed full-mode record -------------------------------------------------------------------
     def full_results(self):
-        """The committed full-mode record, if there is one (see `results/README.md`)."""
+        """The committed full-mode record (results/<slug>.json), claims keyed by id; None if there is none."""
         if not self.results_path.exists():
             return None
         try:
@@ -231,113 +389,296 @@ class Claims:
             raise ValueError(f"{self.results_path} is not a valid results file ({e}); delete it or re-run the "
                              f"notebook with -p QUICK False to regenerate it.") from e
 
-    def markdown(self, full=None):
-        head = ["Claim", "Article says", "Reported", "Measured (this run)"]
-        if full:
-            head.append("Measured (full mode)")
-        head += ["Tolerance", "Status"]
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for r in self.rows:
-            rep = _fmt(r["reported"]) + (f" ({r['source']})" if r["source"] else "")
-            st = {"reproduced": "✅ reproduced", "not reproduced": "⚠️ not reproduced",
-                  "FAILED": "❌ FAILED"}[r["status"]]
-            if r["known_gap"] and r["status"] != self.STATUS_OK:
-                st += f": {r['known_gap']}"
-            cells = [f"`{r['id']}`", r["statement"], rep, _fmt(r["measured"])]
-            if full:
-                fr = full["claims"].get(r["id"])
-                cells.append(_fmt(fr["measured"]) + ("" if fr["passed"] else " (outside tolerance)") if fr else "–")
-            cells += [r["tolerance"], st]
-            lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-        return "\n".join(lines)
+    @staticmethod
+    def _full_verdict(fr):
+        return fr.get("verdict_run") or fr.get("verdict") or _OLD_STATUS.get(fr.get("status"), NOT_REPRODUCED)
 
-    def html(self, full=None):
-        """A plain HTML table: the status page embeds it from another document (cross-page glue needs HTML)."""
-        head = ["Claim", "Article says", "Reported", "Measured"] + (["Full mode"] if full else []) + [
-            "Tolerance", "Status"]
-        out = ['<div class="claims-wrapper" style="overflow-x: auto; max-width: 100%">'
-               '<table class="table claims-table"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head)
-               + "</tr></thead><tbody>"]
-        for r in self.rows:
-            rep = _fmt(r["reported"]) + (f" ({r['source']})" if r["source"] else "")
-            cells = [f"<code>{_html.escape(r['id'])}</code>", _html.escape(r["statement"]), _html.escape(rep),
-                     _html.escape(_fmt(r["measured"]))]
-            if full:
-                fr = full["claims"].get(r["id"])
-                cells.append(_html.escape(_fmt(fr["measured"])) if fr else "–")
-            cls = {"reproduced": "sd-text-success", "not reproduced": "sd-text-warning", "FAILED": "sd-text-danger"}
-            cells += [_html.escape(r["tolerance"]),
-                      f'<span class="{cls[r["status"]]}">{_html.escape(r["status"])}</span>']
-            out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        out.append("</tbody></table></div>")
+    # -- the verdicts ---------------------------------------------------------------------------------------
+    def _rows(self, full):
+        missing = [c for c, d in self.decl.items() if c not in self.checks and not d.get("untested")
+                   and not (d.get("full_only") and self.quick)]
+        if missing:
+            raise AssertionError(f"declared claims with neither a check nor an untested reason: {missing}")
+        if not any(d["kind"] == "article" for d in self.decl.values()):
+            raise AssertionError("the ledger has no article claim")
+        mode = "quick" if self.quick else "full"
+        stale = bool(full) and full.get("notebook_sha256") != notebook_fingerprint(self.slug)
+        rows = []
+        for cid, d in self.decl.items():
+            r = dict(d, mode=mode, measured={}, full=None, note=None)
+            r.update(self.checks.get(cid, {}))
+            r["measured"] = {}
+            chk = self.checks.get(cid)
+            if chk:
+                r["measured"][mode] = chk["measured"]
+                r["verdict_run"] = chk["verdict"]
+                r["failed"] = chk["verdict"] != chk["expect"]
+                r["verdict"] = chk["verdict"]
+            else:
+                r["verdict_run"], r["failed"] = None, False
+                r["verdict"] = UNTESTED
+                if d.get("untested"):
+                    r["note"] = d["untested"]
+                else:
+                    r["note"] = "checked only in full mode, which has not been recorded yet"
+            fr = full["claims"].get(cid) if full else None
+            if fr is not None:
+                fv = self._full_verdict(fr)
+                comparable = (not chk) or fr.get("tolerance") == chk["tolerance"]
+                r["full"] = dict(measured=fr.get("measured"), verdict=fv, tolerance=fr.get("tolerance"),
+                                 date=full.get("date"), comparable=comparable, stale=stale,
+                                 seeds=fr.get("seeds"), where=fr.get("where"))
+                r["measured"]["full"] = fr.get("measured")
+                if not chk:    # full-only claim, quick page
+                    r["verdict"] = fv
+                    r["note"] = (f"checked only in full mode: the committed full run of {full.get('date')} gives "
+                                 f"this verdict")
+                    if fr.get("where"):
+                        r["where"] = fr["where"]
+                elif comparable and fv != chk["verdict"]:
+                    r["verdict"] = fv
+                    r["note"] = (f"the quick run says {chk['verdict']}, the committed full run ({full.get('date')}, "
+                                 f"larger scale) says {fv}: the full run decides")
+                    if fr.get("where"):
+                        r["where"] = fr["where"]
+            if r["failed"]:
+                r["note"] = (f"FAILED: expected {chk['expect']}, measured {chk['verdict']} "
+                             f"({'known gap: ' + chk['known_gap'] if chk.get('known_gap') else 'check the code'})")
+            rows.append(r)
+        return rows
+
+    def counts(self, rows=None):
+        rows = rows if rows is not None else self.rows
+        c = {v: 0 for v in VERDICTS}
+        for r in rows:
+            if r["kind"] == "article":
+                c[r["verdict"]] += 1
+        return c
+
+    # -- rendering --------------------------------------------------------------------------------------------
+    def badge_text(self, rows=None):
+        c = self.counts(rows)
+        return "Article claims: " + " · ".join(f"{c[v]} {v}" for v in VERDICTS)
+
+    def badge_html(self, rows=None):
+        rows = rows if rows is not None else self.rows
+        c = self.counts(rows)
+        parts = " · ".join(f'<span style="color:{COLORS[v]};font-weight:600" data-verdict="{v}">{c[v]} {v}</span>'
+                           for v in VERDICTS)
+        data = " ".join(f'data-{v.replace(" ", "-")}="{c[v]}"' for v in VERDICTS)
+        return (f'<span class="repro-badge" data-slug="{self.slug}" {data} style="display:inline;'
+                f'white-space:normal;font-size:0.92em">Article claims: {parts}</span>')
+
+    def _measured_line(self, r):
+        parts = []
+        for mode in ("quick", "full"):
+            if mode in r["measured"]:
+                v = _fmt(r["measured"][mode])
+                if mode == "full" and r["full"]:
+                    extra = [r["full"]["date"] or "date unknown"]
+                    if not r["full"]["comparable"]:
+                        extra.append(f"recorded under an earlier check: {r['full']['tolerance']}")
+                    elif r["full"]["stale"]:
+                        extra.append("by an earlier version of the notebook")
+                    v += f" ({'; '.join(extra)})"
+                parts.append(f"{mode}: {_e(v)}")
+        return " · ".join(parts)
+
+    def _row_html(self, r):
+        stem = None
+        head = f'<code style="overflow-wrap:anywhere">{_e(r["id"])}</code>'
+        if r.get("central"):
+            head += ' <span title="a central claim of the article">★</span>'
+        text = f'{head} {_e(r["en"])}'
+        if r["kind"] == "article":
+            text += (f' <span lang="zh" style="opacity:0.8">「{_e(r["zh"])}」</span>'
+                     f' <span style="opacity:0.7">({_e(r["section"])})</span>')
+        lines = [text]
+        meas = self._measured_line(r)
+        if meas:
+            lines.append(f"measured: {meas}")
+        if r.get("where"):
+            lines.append(_e(r["where"]))
+        if r.get("note"):
+            lines.append(f"<em>{_e(r['note'])}</em>")
+        det = []
+        if r.get("tolerance"):
+            det.append(f"test: {_e(r['tolerance'])}")
+        if r.get("what"):
+            det.append(f"what is measured: {_e(r['what'])}")
+        if r.get("why"):
+            det.append(f"why this test: {_e(r['why'])}")
+        if r.get("reported") is not None:
+            det.append(f"reported: {_e(_fmt(r['reported']))}" + (f" ({_e(r['source'])})" if r.get("source") else ""))
+        if r.get("seeds") is not None:
+            det.append(f"seeds: {_e(_fmt(r['seeds']))}")
+        if r.get("known_gap") and not r.get("failed"):
+            det.append(f"expected gap: {_e(r['known_gap'])}")
+        if det:
+            lines.append("<details><summary>how it is judged</summary>" + "<br>".join(det) + "</details>")
+        verdict = FAILED if r.get("failed") else r["verdict"]
+        return (f'<tr id="claim-{_e(r["id"])}"><td style="vertical-align:top;padding:0.35em 0.3em">{_pill(verdict)}'
+                f'</td><td style="vertical-align:top;padding:0.35em 0.3em;overflow-wrap:break-word">'
+                + '<br>'.join(f'<span class="ledger-line">{x}</span>' if i else x for i, x in enumerate(lines))
+                + "</td></tr>")
+
+    def _table_html(self, rows):
+        return ('<table class="claims-table" style="table-layout:fixed;width:100%;border-collapse:collapse;'
+                'margin:0.3em 0 1em 0"><colgroup><col style="width:6.6em"><col></colgroup><thead><tr>'
+                '<th style="text-align:left">Verdict</th><th style="text-align:left">Claim and measurement</th>'
+                '</tr></thead><tbody>' + "".join(self._row_html(r) for r in rows) + "</tbody></table>")
+
+    def ledger_html(self, rows=None, caption=""):
+        rows = rows if rows is not None else self.rows
+        out = [f'<div class="claims-ledger" id="claims-ledger" style="max-width:100%">']
+        out.append(f"<p><strong>{self.badge_html(rows)}</strong></p>")
+        for kind in ("article", "beyond", "support"):
+            rs = [r for r in rows if r["kind"] == kind]
+            if not rs:
+                continue
+            if kind == "support":
+                bad = sum(r.get("failed", False) for r in rs)
+                summ = f"{KIND_TITLES[kind]}: {len(rs)} checks, " + (f"{bad} FAILED" if bad else "all pass")
+                out.append(f'<details{" open" if bad else ""}><summary><strong>{_e(summ)}</strong></summary>'
+                           + self._table_html(rs) + "</details>")
+            else:
+                out.append(f"<p><strong>{KIND_TITLES[kind]}</strong></p>" + self._table_html(rs))
+        if self.retired:
+            out.append("<p style='font-size:0.9em'>Retired checks: " + "; ".join(
+                f"<code>{_e(k)}</code> ({_e(v)})" for k, v in self.retired.items()) + "</p>")
+        if caption:
+            out.append(f'<p style="font-size:0.9em">{_e(caption)}</p>')
+        out.append("</div>")
         return "".join(out)
 
-    def badge_html(self):
-        c = self.badge_color()
-        return (f'<span class="sd-sphinx-override sd-badge sd-bg-{c} sd-bg-text-{c} repro-badge" '
-                f'data-slug="{self.slug}">{self.badge_text()}</span>')
+    def summary_markdown(self, rows=None):
+        """The reproducibility summary at the top of the chapter, generated from the ledger."""
+        rows = rows if rows is not None else self.rows
+        art = [r for r in rows if r["kind"] == "article"]
+        central = [r for r in art if r.get("central")] or art
+        c = self.counts(rows)
+        lines = [":::{admonition} Reproducibility summary", ":class: note", ""]
+        lines.append(f"**Scope.** The ledger lists {len(art)} claims of the article: "
+                     + ", ".join(f"{c[v]} {v}" for v in VERDICTS)
+                     + f". Our own checks ({sum(r['kind'] == 'support' for r in rows)}) and findings "
+                       f"({sum(r['kind'] == 'beyond' for r in rows)}) are listed separately and not counted.")
+        lines.append("")
+        if self.info:
+            lines.append("**What we ran.** " + " · ".join(f"*{k}*: {v}" for k, v in self.info.items()))
+            lines.append("")
+        lines.append("**Central claims.**")
+        lines.append("")
+        for r in central:
+            if r["verdict"] == UNTESTED:
+                res = r.get("note") or ""
+            else:
+                res = self._measured_line(r).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                res = _html.unescape(res)
+            lines.append(f"- **{r['verdict']}**: {r['en']} ({r['section']}). {res}".rstrip())
+        unt = [r for r in art if r["verdict"] == UNTESTED and r not in central]
+        if unt:
+            lines += ["", "**Not tested here.**", ""]
+            lines += [f"- {r['en']}: {r.get('note')}" for r in unt]
+        lines += ["", "Every row, with its test and the reason for its threshold: {ref}`the ledger "
+                      f"<{self.slug}-ledger>` at the end of this page.", ":::"]
+        return "\n".join(lines)
 
+    def status_row_html(self, rows=None, runtime_s=None, full=None):
+        rows = rows if rows is not None else self.rows
+        stem = _notebook_stem(self.slug)
+        href = f"../notebooks/{stem}.html"
+        c = self.counts(rows)
+        dots = "".join(
+            f'<a href="{href}#claim-{_e(r["id"])}" title="{_e(r["id"])}: {_e(r["verdict"])} — {_e(r["en"])}" '
+            f'style="display:inline-block;width:0.95em;height:0.95em;margin:0.08em;border-radius:0.15em;'
+            f'background:{COLORS[r["verdict"]]};vertical-align:middle" aria-label="{_e(r["id"])}: '
+            f'{_e(r["verdict"])}"></a>' for r in rows if r["kind"] == "article")
+        counts = " · ".join(f'<span style="color:{COLORS[v]}">{c[v]} {v}</span>' for v in VERDICTS if c[v])
+        quick_t = f"{runtime_s:.0f} s" if runtime_s is not None else "–"
+        full_t = (f"{full.get('runtime_s', 0) / 60:.1f} min ({_e(str(full.get('date', '?'))[:10])})"
+                  if full else "not recorded")
+        return (f'<div class="status-row" data-slug="{self.slug}" style="display:flex;flex-wrap:wrap;gap:0.2em 1em;'
+                f'align-items:center;border-top:1px solid rgba(128,128,128,0.35);padding:0.35em 0">'
+                f'<span style="flex:1 1 15em"><a href="{href}">{_e(stem[:2])} · {_e(self.slug)}</a> · '
+                f'<a href="{href}#claims-ledger">ledger</a></span>'
+                f'<span class="repro-badge-status" style="flex:2 1 22em">{dots}<br><span style="font-size:0.88em">'
+                f'{counts}</span></span>'
+                f'<span style="flex:0 1 12em;font-size:0.88em">quick {quick_t}<br>full {full_t}</span></div>')
+
+    # -- the report --------------------------------------------------------------------------------------------
     def report(self, extra=None):
-        """Show the table, glue it for the book, write the full-mode results file, and assert.
-
-        `extra` is a dict of figure-data summaries to keep in the results file (full mode)."""
+        """Settle every verdict, show the ledger, glue it for the book, write the claims records, and raise if a
+        check did not give its expected verdict (a support check failed, or a claim changed verdict)."""
         from IPython.display import HTML, Markdown, display
 
-        if not self.rows:
-            raise AssertionError("no claims were checked")
         elapsed = _time.time() - _T0
-        full = None if not self.quick else self.full_results()
-        md = self.markdown(full)
+        full = self.full_results() if self.quick else None
+        self.rows = rows = self._rows(full)
         mode = "quick" if self.quick else "full"
-        caption = (f"**{self.badge_text()}** ({mode} mode, seed {self.seed}, {elapsed:.0f} s since the notebook "
-                   f"started)")
+        caption = f"This run: {mode} mode, seed {self.seed}, {elapsed:.0f} s since the notebook started."
         if full:
-            caption += (f"; the full-mode column was recorded on {full.get('date', '?')} on "
+            caption += (f" Full-mode values: recorded on {full.get('date', '?')} on "
                         f"{full.get('environment', {}).get('accelerator', '?')} "
                         f"({full.get('environment', {}).get('cpu_count', '?')} CPU cores) in "
                         f"{full.get('runtime_s', 0):.0f} s")
             if full.get("notebook_sha256") != notebook_fingerprint(self.slug):
-                caption += " — ⚠️ recorded before the notebook's last change: re-run the full mode to refresh it"
-        display(Markdown(md + "\n\n" + caption))
+                caption += ", by an earlier version of this notebook (re-run the full mode to refresh them)"
+            caption += "."
+        display(HTML(self.ledger_html(rows, caption)))
         try:
             from myst_nb import glue
-        except ImportError:  # running outside the book's environment (e.g. Colab): nothing to glue
+        except ImportError:  # outside the book's environment (e.g. Colab): nothing to glue
             glue = None
         if glue is not None:
-            c = self.badge_color()
-            glue("badge", Markdown(f"{{bdg-{c}}}`{self.badge_text()}`"), display=False)
-            glue("badge_html", HTML(self.badge_html()), display=False)
-            glue("claims_table", Markdown(md), display=False)
-            glue("claims_html", HTML(self.html(full) + f"<p>{_html.escape(caption.replace('**', ''))}</p>"),
+            glue("badge", Markdown(self.badge_html(rows)), display=False)
+            glue("badge_html", HTML(self.badge_html(rows)), display=False)
+            glue("summary", Markdown(self.summary_markdown(rows)), display=False)
+            glue("status_row", HTML(self.status_row_html(rows, elapsed, full if self.quick else None)),
                  display=False)
             glue("runtime_s", round(elapsed, 1), display=False)
-            env = environment()
-            glue("environment", HTML("; ".join(f"{k} {_html.escape(str(v))}" for k, v in env.items())),
-                 display=False)
-        self.write_run_record(elapsed)
+            glue("environment", HTML("; ".join(f"{k} {_e(v)}" for k, v in environment().items())), display=False)
+        self.write_claims(rows, elapsed, full)
         if not self.quick:
-            self.write_results(elapsed, extra)
-        failed = [r["id"] for r in self.rows if r["status"] == self.STATUS_FAIL]
-        assert not failed, f"claims failed: {failed} (see the table above)"
+            self.write_results(rows, elapsed, extra)
+        failed = [r["id"] for r in rows if r.get("failed")]
+        assert not failed, f"claims failed: {failed} (see the ledger above)"
 
-    def write_run_record(self, elapsed):
-        """The claims of this run under _build/claims/ (the tests compare them with the committed results)."""
-        out = ROOT / "_build" / "claims" / f"{self.slug}.{'quick' if self.quick else 'full'}.json"
+    def _record(self, rows):
+        keep = ("id", "kind", "central", "zh", "en", "section", "untested", "full_only", "verdict", "verdict_run",
+                "expect", "failed", "measured", "tolerance", "why", "what", "reported", "source", "known_gap",
+                "seeds", "stats", "where", "outcomes", "note", "full")
+        out = []
+        for r in rows:
+            o = {k: r.get(k) for k in keep}
+            mode = "quick" if self.quick else "full"
+            if not self.quick:   # the results file: this run's value, as the quick pages read it
+                o["measured"] = r["measured"].get(mode)
+                o["verdict"] = r["verdict_run"]
+                o.pop("full")
+            out.append(o)
+        return out
+
+    def write_claims(self, rows, elapsed, full=None):
+        """_build/claims/<slug>.json: this run's ledger (the tests compare it with the pages and results)."""
+        data = dict(slug=self.slug, mode="quick" if self.quick else "full", seed=self.seed,
+                    date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                    runtime_s=round(elapsed, 1), counts=self.counts(rows), badge=self.badge_text(rows),
+                    full_date=full.get("date") if full else None, retired=self.retired, claims=self._record(rows))
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(_json.dumps(dict(slug=self.slug, quick=self.quick, runtime_s=round(elapsed, 1),
-                                            claims=self.rows), indent=1, ensure_ascii=False, default=_num))
-        except OSError:  # a read-only checkout: the record is a convenience, not a requirement
+            self.claims_path.parent.mkdir(parents=True, exist_ok=True)
+            self.claims_path.write_text(_json.dumps(data, indent=1, ensure_ascii=False, default=_num) + "\n",
+                                        encoding="utf-8")
+        except OSError:  # a read-only checkout: the record is a convenience for the tests
             pass
 
-    def write_results(self, elapsed, extra=None):
+    def write_results(self, rows, elapsed, extra=None):
         self.results_path.parent.mkdir(parents=True, exist_ok=True)
+        checked = [r for r in self._record(rows) if r["verdict_run"] is not None]
         data = dict(slug=self.slug, mode="full", seed=self.seed,
                     date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                     runtime_s=round(elapsed, 1), environment=environment(),
                     notebook_sha256=notebook_fingerprint(self.slug), git_commit=_git_commit(),
-                    reproduced=self.n_reproduced, total=len(self.rows), claims=self.rows,
-                    figures=extra or {})
+                    counts=self.counts(rows), claims=checked, figures=extra or {})
         self.results_path.write_text(_json.dumps(data, indent=1, ensure_ascii=False, default=_num) + "\n",
                                      encoding="utf-8")
         print(f"full-mode results written to {self.results_path}")

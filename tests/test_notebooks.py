@@ -1,15 +1,22 @@
 """Execute every article notebook in quick mode with papermill, then hand the executed notebook to the
 Jupyter Book cache so that the site build re-uses it instead of executing it again.
 
+The notebooks run in parallel, as many at once as the machine has cores (NB_WORKERS overrides), longest first;
+each kernel is single-threaded (the notebooks set torch to one thread, and OMP/MKL are pinned to one here). A failure
+still names its notebook and the cell that raised.
+
 No parameters are injected (quick mode is each notebook's default); injecting would change the code and so the
 cache hash. See ../shared/BUILD-NOTES.md §4 for why the cell metadata is copied back.
 """
+import concurrent.futures as cf
 import copy
 import json
+import multiprocessing
+import os
 import time
+import traceback
 
 import nbformat
-import papermill as pm
 import pytest
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
@@ -17,18 +24,50 @@ from jupyter_cache.base import CacheBundleIn
 from conftest import CACHE, NB_DIR, PAPERMILL_OUT, article_notebooks
 
 TIMINGS = PAPERMILL_OUT / "timings.json"
+# Longest first (quick-mode wall times on the reference machine), so the last notebook to start is a short one.
+EXPECTED_S = {"04": 80, "06": 80, "05": 70, "02": 65, "01": 60, "03": 57, "08": 50, "07": 10}
+
+
+def execute(nb_path, out_path):
+    """Run one notebook in a worker process; return (seconds, error text or None)."""
+    import papermill as pm
+
+    t0 = time.time()
+    try:
+        pm.execute_notebook(str(nb_path), str(out_path), kernel_name="python3", cwd=str(NB_DIR),
+                            execution_timeout=1800, progress_bar=False, log_output=False)
+        return time.time() - t0, None
+    except Exception as e:  # PapermillExecutionError names the cell; keep the message for the test report
+        return time.time() - t0, f"{type(e).__name__}: {e}"[-6000:] or traceback.format_exc()
+
+
+@pytest.fixture(scope="session")
+def executions():
+    nbs = article_notebooks()
+    PAPERMILL_OUT.mkdir(parents=True, exist_ok=True)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")   # kernels inherit it: one thread each, one kernel per core
+    workers = int(os.environ.get("NB_WORKERS", os.cpu_count() or 1))
+    order = sorted(nbs, key=lambda p: -EXPECTED_S.get(p.stem[:2], 60))
+    results, t0 = {}, time.time()
+    with cf.ProcessPoolExecutor(max_workers=max(1, min(workers, len(nbs))),
+                                mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(execute, nb, PAPERMILL_OUT / nb.name): nb for nb in order}
+        for f in cf.as_completed(futures):
+            nb = futures[f]
+            results[nb.stem] = f.result()
+            print(f"{nb.name}: {results[nb.stem][0]:.1f} s{' (FAILED)' if results[nb.stem][1] else ''}")
+    print(f"{len(nbs)} notebooks in {time.time() - t0:.1f} s with {workers} worker(s)")
+    return results
 
 
 @pytest.mark.parametrize("nb_path", article_notebooks(), ids=lambda p: p.stem)
-def test_notebook_executes_and_claims_hold(nb_path):
-    PAPERMILL_OUT.mkdir(parents=True, exist_ok=True)
+def test_notebook_executes_and_claims_hold(nb_path, executions):
+    wall, error = executions[nb_path.stem]
+    # A failing cell (a check with an unexpected verdict raises AssertionError in claims.report()) is reported here.
+    assert error is None, f"{nb_path.name} failed:\n{error}"
     out = PAPERMILL_OUT / nb_path.name
     src = nbformat.read(nb_path, as_version=4)
-    t0 = time.time()
-    # A failing cell (a failed claim raises AssertionError in claims.report()) raises PapermillExecutionError.
-    pm.execute_notebook(str(nb_path), str(out), kernel_name="python3", cwd=str(NB_DIR),
-                        execution_timeout=1800, progress_bar=False, log_output=False)
-    wall = time.time() - t0
     exe = nbformat.read(out, as_version=4)
     errors = [o for c in exe.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
@@ -48,4 +87,3 @@ def test_notebook_executes_and_claims_hold(nb_path):
     timings = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
     timings[nb_path.stem] = round(secs, 1)
     TIMINGS.write_text(json.dumps(timings, indent=1, sort_keys=True))
-    print(f"{nb_path.name}: {secs:.1f} s")

@@ -1,5 +1,6 @@
 """Build the site strictly (warnings are errors) from the cache the notebook tests filled, then check the HTML."""
 import html.parser
+import json
 import re
 import shutil
 import subprocess
@@ -9,7 +10,10 @@ import urllib.parse
 
 import pytest
 
-from conftest import BUILD, HTML, ROOT, article_notebooks, toc_files
+from conftest import BUILD, HTML, NB_DIR, ROOT, article_notebooks, toc_files
+
+sys.path.insert(0, str(NB_DIR))
+from reprocheck import VERDICTS  # noqa: E402
 
 
 
@@ -86,13 +90,43 @@ def test_page_exists_and_resources_load(build, doc):
             assert anchor in parse(target).ids, f"{doc}: link {href} points to a missing anchor"
 
 
+def page_counts(text, slug):
+    """The verdict counts of the badge(s) of `slug` on a page: {verdict: n} from the data attributes."""
+    out = []
+    for m in re.finditer(r'<span class="repro-badge" data-slug="%s" ([^>]*)>' % re.escape(slug), text):
+        attrs = dict(re.findall(r'data-([a-z-]+)="(\d+)"', m.group(1)))
+        out.append({v: int(attrs[v.replace(" ", "-")]) for v in VERDICTS})
+    return out
+
+
+def ledger_record(slug):
+    path = BUILD / "claims" / f"{slug}.json"
+    if not path.exists():
+        pytest.skip("run the notebook tests first: they write the ledgers")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("nb", article_notebooks(), ids=lambda p: p.stem)
-def test_article_page_has_badge_claims_and_figures(build, nb):
+def test_article_page_has_badge_summary_ledger_and_figures(build, nb):
+    slug = nb.stem.split("_", 1)[1].replace("_", "-")
     page = HTML / "notebooks" / f"{nb.stem}.html"
     text = page.read_text(encoding="utf-8")
-    assert re.search(r'class="[^"]*sd-badge[^"]*"[^>]*>\s*reproduced \d+/\d+', text), "badge missing at the top"
-    assert "Reproduction check" in text and "Tolerance" in text, "claims table missing"
-    assert "❌ FAILED" not in text, "a failed claim is on the page"
+    led = ledger_record(slug)
+    counts = page_counts(text, slug)
+    assert counts, "badge missing"
+    assert all(c == led["counts"] for c in counts), f"badge counts {counts} differ from the ledger {led['counts']}"
+    assert "Reproducibility summary" in text, "the reproducibility summary is missing"
+    assert text.index("Reproducibility summary") < text.index('id="claims-ledger"'), "the summary must come first"
+    assert 'id="claims-ledger"' in text and "Reproduction check" in text, "the ledger is missing"
+    for r in led["claims"]:
+        assert f'id="claim-{r["id"]}"' in text, f"claim {r['id']} is not on the page"
+        if r["kind"] == "article" and r.get("full") is not None:
+            row = text[text.index(f'id="claim-{r["id"]}"'):]
+            row = row[:row.index("</tr>")]
+            assert "full:" in row, f"claim {r['id']}: its committed full-mode value is not on the page"
+            assert f">{r['verdict']}<" in row, f"claim {r['id']}: the page does not show the verdict {r['verdict']}"
+    assert "[PASS]" not in text, "a text dump repeats the ledger"
+    assert ">FAILED<" not in text, "a failed check is on the page"
     assert 'class="output traceback' not in text and "Traceback (most recent call last)" not in text, \
         "a cell raised"
     figures = [s for s in parse(page).imgs if s.endswith(".png") and "_static" not in s]
@@ -103,7 +137,12 @@ def test_article_page_has_badge_claims_and_figures(build, nb):
 def test_status_and_intro_gather_every_article(build):
     status = (HTML / "book" / "status.html").read_text(encoding="utf-8")
     intro = (HTML / "book" / "intro.html").read_text(encoding="utf-8")
-    nbs = article_notebooks()
-    assert status.count("claims-table") >= len(nbs), "a claims table is missing from the status page"
-    for text, name in ((status, "status"), (intro, "intro")):
-        assert text.count("repro-badge") >= len(nbs), f"a badge is missing from the {name} page"
+    for nb in article_notebooks():
+        slug = nb.stem.split("_", 1)[1].replace("_", "-")
+        led = ledger_record(slug)
+        assert f'class="status-row" data-slug="{slug}"' in status, f"{slug}: no row on the status page"
+        row = status[status.index(f'class="status-row" data-slug="{slug}"'):]
+        row = row[:row.index('class="status-row"', 10)] if row.count('class="status-row"') > 1 else row
+        n_art = sum(r["kind"] == "article" for r in led["claims"])
+        assert row.count(f"#claim-") == n_art, f"{slug}: the status page does not show every article claim"
+        assert page_counts(intro, slug) == [led["counts"]], f"{slug}: the intro badge differs from the ledger"

@@ -103,6 +103,27 @@ def ids_of(path, cache={}):
     return cache[path]
 
 
+def check_ledger_in_viewport(page, width):
+    """Every claims table fits the viewport: its verdict column and its right edge are on screen, with no
+    horizontal scrolling. Saves a screenshot of the article's ledger."""
+    boxes = page.evaluate("""() => [...document.querySelectorAll('table.claims-table')].map(t => {
+        const r = t.getBoundingClientRect();
+        const v = [...t.querySelectorAll('tbody tr td:first-child')].map(td => td.getBoundingClientRect());
+        const wrap = t.closest('.output, .cell_output') || t.parentElement;
+        return {left: r.left, right: r.right, vmax: Math.max(...v.map(b => b.right)), vmin: Math.min(...v.map(b => b.left)),
+                scroll: wrap ? wrap.scrollWidth - wrap.clientWidth : 0};
+    })""")
+    assert boxes, "no claims table on the page"
+    for b in boxes:
+        assert b["vmin"] >= 0 and b["vmax"] <= width, f"verdict column outside the {width}px viewport: {b}"
+        assert b["right"] <= width + 1, f"claims table wider than the {width}px viewport: {b}"
+        assert b["scroll"] <= 2, f"claims table scrolls horizontally at {width}px: {b}"
+    ledger = page.locator("#claims-ledger table.claims-table").first
+    ledger.scroll_into_view_if_needed()
+    name = page.url.rsplit("/", 1)[-1].replace(".html", "")
+    ledger.screenshot(path=str(SHOTS / f"{name}_ledger_{width}px.png"))
+
+
 PAGES = toc_files()
 
 
@@ -135,9 +156,14 @@ def test_page_in_browser(site, browser, doc):
             if url.fragment and target.suffix == ".html" and target.is_file():
                 assert url.fragment in ids_of(target), f"link to a missing anchor: {href}"
 
-        if doc.startswith("notebooks/") or doc in ("book/intro", "book/status"):
-            badges = page.locator(".sd-badge", has_text="reproduced")
-            assert badges.count() >= 1, "no 'reproduced n/m' badge on the page"
+        if doc.startswith("notebooks/") or doc == "book/intro":
+            assert page.locator(".repro-badge").count() >= 1, "no article-claims badge on the page"
+        if doc.startswith("notebooks/"):
+            check_ledger_in_viewport(page, 1280)
+        if doc == "book/status":
+            bottom = page.evaluate("() => Math.max(...[...document.querySelectorAll('.status-row')]"
+                                   ".map(e => e.getBoundingClientRect().bottom + window.scrollY))")
+            assert bottom <= 2 * 900, f"the status dashboard ends at {bottom:.0f}px: more than two 900px screens"
         name = doc.replace("/", "_")
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         assert not problems, "\n".join(problems)
@@ -148,7 +174,9 @@ def test_page_in_browser(site, browser, doc):
     ctx, page, problems = open_page(browser, path, width=390)
     try:
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        page.screenshot(path=str(SHOTS / f"{name}_390px.png"), full_page=False)
+        page.screenshot(path=str(SHOTS / f"{name}_390px.png"), full_page=doc == "book/status")
+        if doc.startswith("notebooks/"):
+            check_ledger_in_viewport(page, 390)
         assert overflow <= 2, f"page is {overflow}px wider than a 390px screen"
         assert not problems, "\n".join(problems)
     finally:
