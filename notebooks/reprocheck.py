@@ -162,6 +162,14 @@ def _num(x):
     return str(x)
 
 
+def _md(s):
+    """Plain text made safe for the MyST summary: no emphasis, math, roles or HTML by accident."""
+    out = "" if s is None else str(s)
+    for ch in "\\`*_$<>[]{}|#":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
 def _e(s):
     return _html.escape("" if s is None else str(s))
 
@@ -469,7 +477,8 @@ class Claims:
         return (f'<span class="repro-badge" data-slug="{self.slug}" {data} style="display:inline;'
                 f'white-space:normal;font-size:0.92em">Article claims: {parts}</span>')
 
-    def _measured_line(self, r):
+    def _measured_text(self, r):
+        """'quick: 0.12 · full: 0.13 (date)' in plain text."""
         parts = []
         for mode in ("quick", "full"):
             if mode in r["measured"]:
@@ -481,8 +490,11 @@ class Claims:
                     elif r["full"]["stale"]:
                         extra.append("by an earlier version of the notebook")
                     v += f" ({'; '.join(extra)})"
-                parts.append(f"{mode}: {_e(v)}")
+                parts.append(f"{mode}: {v}")
         return " · ".join(parts)
+
+    def _measured_line(self, r):
+        return _e(self._measured_text(r))
 
     def _row_html(self, r):
         stem = None
@@ -564,21 +576,19 @@ class Claims:
                        f"({sum(r['kind'] == 'beyond' for r in rows)}) are listed separately and not counted.")
         lines.append("")
         if self.info:
-            lines.append("**What we ran.** " + " · ".join(f"*{k}*: {v}" for k, v in self.info.items()))
+            lines.append("**What we ran.** " + " · ".join(f"*{k}*: {_md(v)}" for k, v in self.info.items()))
             lines.append("")
         lines.append("**Central claims.**")
         lines.append("")
         for r in central:
-            if r["verdict"] == UNTESTED:
-                res = r.get("note") or ""
-            else:
-                res = self._measured_line(r).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-                res = _html.unescape(res)
-            lines.append(f"- **{r['verdict']}**: {r['en']} ({r['section']}). {res}".rstrip())
+            res = (r.get("note") or "") if r["verdict"] == UNTESTED else self._measured_text(r)
+            if r["verdict"] != UNTESTED and r.get("note"):
+                res += f" ({r['note']})"
+            lines.append(f"- **{r['verdict']}**: {_md(r['en'])} ({_md(r['section'])}). {_md(res)}".rstrip())
         unt = [r for r in art if r["verdict"] == UNTESTED and r not in central]
         if unt:
             lines += ["", "**Not tested here.**", ""]
-            lines += [f"- {r['en']}: {r.get('note')}" for r in unt]
+            lines += [f"- {_md(r['en'])}: {_md(r.get('note'))}" for r in unt]
         lines += ["", "Every row, with its test and the reason for its threshold: {ref}`the ledger "
                       f"<{self.slug}-ledger>` at the end of this page.", ":::"]
         return "\n".join(lines)
