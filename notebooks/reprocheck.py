@@ -627,9 +627,10 @@ class Claims:
         mode = "quick" if self.quick else "full"
         caption = f"This run: {mode} mode, seed {self.seed}, {elapsed:.0f} s since the notebook started."
         if full:
-            caption += (f" Full-mode values: recorded on {full.get('date', '?')} on "
-                        f"{full.get('environment', {}).get('accelerator', '?')} "
-                        f"({full.get('environment', {}).get('cpu_count', '?')} CPU cores) in "
+            env = full.get("environment", {})
+            acc = env.get("accelerator", "?")
+            hw = f"{env.get('cpu_count', '?')} CPU cores" + ("" if str(acc).startswith("none") else f" and {acc}")
+            caption += (f" Full-mode values: recorded on {full.get('date', '?')} on {hw} in "
                         f"{full.get('runtime_s', 0):.0f} s")
             if full.get("notebook_sha256") != notebook_fingerprint(self.slug):
                 caption += ", by an earlier version of this notebook (re-run the full mode to refresh them)"
