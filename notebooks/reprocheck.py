@@ -582,7 +582,7 @@ class Claims:
         lines.append("")
         for r in central:
             res = (r.get("note") or "") if r["verdict"] == UNTESTED else self._measured_text(r)
-            if r["verdict"] != UNTESTED and r.get("note"):
+            if r["verdict"] != UNTESTED and r.get("note") and "decides" in r["note"]:   # a quick/full disagreement
                 res += f" ({r['note']})"
             lines.append(f"- **{r['verdict']}**: {_md(r['en'])} ({_md(r['section'])}). {_md(res)}".rstrip())
         unt = [r for r in art if r["verdict"] == UNTESTED and r not in central]
