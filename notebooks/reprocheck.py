@@ -258,7 +258,9 @@ class Claims:
         self.retired = {}
         self.info = {}
         self.results_path = _pathlib.Path(results_dir or ROOT / "results") / f"{slug}.json"
-        self.claims_path = _pathlib.Path(claims_dir or ROOT / "_build" / "claims") / f"{slug}.json"
+        # quick runs write <slug>.json (what the pages show); a full run writes <slug>.full.json beside it
+        self.claims_path = (_pathlib.Path(claims_dir or ROOT / "_build" / "claims")
+                            / f"{slug}{'' if self.quick else '.full'}.json")
         self.rows = None        # filled by report()
 
     # -- the ledger ------------------------------------------------------------------------------------------
@@ -600,20 +602,21 @@ class Claims:
         c = self.counts(rows)
         dots = "".join(
             f'<a href="{href}#claim-{_e(r["id"])}" title="{_e(r["id"])}: {_e(r["verdict"])} — {_e(r["en"])}" '
-            f'style="display:inline-block;width:0.95em;height:0.95em;margin:0.08em;border-radius:0.15em;'
+            f'style="display:inline-block;width:0.8em;height:0.8em;margin:0.06em;border-radius:0.15em;'
             f'background:{COLORS[r["verdict"]]};vertical-align:middle" aria-label="{_e(r["id"])}: '
             f'{_e(r["verdict"])}"></a>' for r in rows if r["kind"] == "article")
         counts = " · ".join(f'<span style="color:{COLORS[v]}">{c[v]} {v}</span>' for v in VERDICTS if c[v])
         quick_t = f"{runtime_s:.0f} s" if runtime_s is not None else "–"
         full_t = (f"{full.get('runtime_s', 0) / 60:.1f} min ({_e(str(full.get('date', '?'))[:10])})"
                   if full else "not recorded")
-        return (f'<div class="status-row" data-slug="{self.slug}" style="display:flex;flex-wrap:wrap;gap:0.2em 1em;'
-                f'align-items:center;border-top:1px solid rgba(128,128,128,0.35);padding:0.35em 0">'
-                f'<span style="flex:1 1 15em"><a href="{href}">{_e(stem[:2])} · {_e(self.slug)}</a> · '
-                f'<a href="{href}#claims-ledger">ledger</a></span>'
-                f'<span class="repro-badge-status" style="flex:2 1 22em">{dots}<br><span style="font-size:0.88em">'
-                f'{counts}</span></span>'
-                f'<span style="flex:0 1 12em;font-size:0.88em">quick {quick_t}<br>full {full_t}</span></div>')
+        return (f'<div class="status-row" data-slug="{self.slug}" style="display:flex;flex-wrap:wrap;gap:0.1em 1em;'
+                f'align-items:flex-start;border-top:1px solid rgba(128,128,128,0.35);padding:0.3em 0;'
+                f'font-size:0.9em;line-height:1.35">'
+                f'<span style="flex:0 0 13em"><a href="{href}">{_e(stem[:2])} · {_e(self.slug)}</a> · '
+                f'<a href="{href}#claims-ledger">ledger</a><br><span style="font-size:0.88em;opacity:0.85">'
+                f'quick {quick_t} · full {full_t}</span></span>'
+                f'<span class="repro-badge-status" style="flex:1 1 18em">{dots}<br><span style="font-size:0.88em">'
+                f'{counts}</span></span></div>')
 
     # -- the report --------------------------------------------------------------------------------------------
     def report(self, extra=None):
