@@ -35,7 +35,7 @@ import sys as _sys
 import time as _time
 
 __all__ = ["Claims", "check_choice", "check_type", "pick_device", "savefig", "environment", "paired_stats",
-           "equivalence_stats", "VERDICTS", "KINDS"]
+           "equivalence_stats", "explorer", "VERDICTS", "KINDS"]
 
 _T0 = _time.time()  # the notebook imports this module in its first cells: a good proxy for its start time
 
@@ -85,6 +85,59 @@ def savefig(fig, name):
     out = ROOT / "_build" / "figures"
     out.mkdir(parents=True, exist_ok=True)
     fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
+
+
+def explorer(draw, **controls):
+    """An interactive figure: in JupyterLab, widgets that redraw ``draw(**values)`` when a control changes; in a
+    batch run (the tests, full mode, the benchmark: they set REPRO_BATCH=1) and hence on the site, the figure at
+    the default values, static. ``draw`` must make one matplotlib figure from saved or cheap results, well under
+    a second per call; it may return a one-line text shown under the figure.
+
+    Each control is ``name=(default, options)``: a list gives a drop-down, a (low, high, step) tuple a slider
+    (integer slider when all three are ints). Returns the seconds the default figure took to draw."""
+    import matplotlib.pyplot as plt
+
+    defaults = {}
+    for name, spec in controls.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], (list, tuple))):
+            raise ValueError(f"explorer control {name}={spec!r}: give (default, [choices]) or (default, (low, high, step))")
+        default, options = spec
+        if isinstance(options, list) and default not in options:
+            raise ValueError(f"explorer control {name}: default {default!r} is not one of {options!r}")
+        if isinstance(options, tuple) and not (len(options) == 3 and options[0] <= default <= options[1]):
+            raise ValueError(f"explorer control {name}: default {default!r} is outside (low, high) = {options[:2]!r}")
+        defaults[name] = default
+
+    def show(**values):
+        t0 = _time.perf_counter()
+        note = draw(**values)
+        plt.show()
+        if note:
+            print(note)
+        return _time.perf_counter() - t0
+
+    widgets = None
+    if _os.environ.get("REPRO_BATCH") != "1":
+        try:
+            import ipywidgets as _w
+        except ImportError:      # plain Python without ipywidgets: the static figure
+            _w = None
+        if _w is not None:
+            widgets = {}
+            for name, (default, options) in controls.items():
+                if isinstance(options, list):
+                    widgets[name] = _w.Dropdown(options=options, value=default, description=name)
+                elif all(isinstance(v, int) and not isinstance(v, bool) for v in (*options, default)):
+                    widgets[name] = _w.IntSlider(value=default, min=options[0], max=options[1], step=options[2],
+                                                 description=name, continuous_update=False)
+                else:
+                    widgets[name] = _w.FloatSlider(value=default, min=options[0], max=options[1], step=options[2],
+                                                   description=name, continuous_update=False)
+    if widgets is None:
+        return show(**defaults)
+    t0 = _time.perf_counter()
+    _w.interact(show, **widgets)
+    return _time.perf_counter() - t0
 
 
 def environment():
