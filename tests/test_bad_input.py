@@ -53,3 +53,19 @@ def test_benchmark_means_non_numeric_score(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as err:
         run(NB_DIR / "07_benchmark_means.ipynb", tmp_path, DATA_DIR=str(data))
     assert "non-numeric" in str(err.value) and "BoolQ" in str(err.value)
+
+
+def test_notebook_opened_alone_names_what_is_missing(tmp_path):
+    """Downloaded on its own, a chapter stops in its first code cell and says what to get and how."""
+    nb = NB_DIR / "07_benchmark_means.ipynb"
+    if nb not in article_notebooks():
+        pytest.skip("07 not selected")
+    alone = tmp_path / nb.name
+    shutil.copy(nb, alone)
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(alone), str(tmp_path / "out.ipynb"), kernel_name="python3", cwd=str(tmp_path),
+                            progress_bar=False, execution_timeout=120)
+    msg = str(err.value)
+    assert "ModuleNotFoundError" in msg and "reprocheck.py" in msg and "pip install -r requirements.txt" in msg
+    assert "import math" not in err.value.source.split("# --- end of the stand-alone check ---")[0]
+    assert err.value.exec_count == 2, "it should stop in the first code cell after the parameters"

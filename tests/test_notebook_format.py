@@ -58,3 +58,41 @@ class TestNotebookFormat:
 
     def test_in_table_of_contents(self, path):
         assert f"notebooks/{path.stem}" in toc_files(), f"{path.name} is not in _toc.yml"
+
+
+# third-party modules a chapter may import without naming them in its stand-alone check (they come with Jupyter,
+# with the book's build, or with a named package)
+_IMPLIED = {"myst_nb", "IPython", "threadpoolctl", "safetensors", "reprocheck", "ipywidgets", "ipykernel"}
+
+
+def _imported_modules(nb):
+    import ast
+    import sys
+
+    mods = set()
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        for n in ast.walk(ast.parse(c.source)):
+            if isinstance(n, ast.Import):
+                mods |= {a.name.split(".")[0] for a in n.names}
+            elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+                mods.add(n.module.split(".")[0])
+    return {m for m in mods if m not in sys.stdlib_module_names and m not in _IMPLIED}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_standalone_check_comes_first_and_names_every_package(path):
+    """A notebook opened on its own (downloaded, Colab) must stop in its first cell with a message naming what is
+    missing: the check is the start of the first code cell after `parameters`, and it knows every package the
+    notebook imports."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    first = code[0].source
+    head, sep, _ = first.partition("# --- end of the stand-alone check ---")
+    assert sep and head.lstrip().startswith("# Opened on its own"), \
+        f"{path.name}: the first code cell after `parameters` must start with the stand-alone check"
+    assert 'find_spec("reprocheck")' in head and "requirements.txt" in head
+    named = set(re.findall(r'"([A-Za-z0-9_]+)": "', head))
+    missing = _imported_modules(nb) - named
+    assert not missing, f"{path.name}: the stand-alone check does not name {sorted(missing)} (add module: pip name)"
