@@ -87,6 +87,37 @@ def savefig(fig, name):
     fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
 
 
+def _show_glued_values_in_live_sessions():
+    """The site places glued numbers in the prose ({glue:text} roles); JupyterLab cannot resolve those roles, so in
+    a live session (not a batch run: REPRO_BATCH unset) each number glued without display is also printed under
+    the cell that computes it, and a JupyterLab reader sees every value the text below quotes. Batch runs (the
+    tests, whose outputs the site shows) are untouched."""
+    if _os.environ.get("REPRO_BATCH") == "1":
+        return
+    try:
+        import myst_nb
+    except ImportError:
+        return
+    original = getattr(myst_nb, "glue", None)
+    if original is None or getattr(original, "_shows_values", False):
+        return
+
+    def glue(name, variable, display=True):
+        out = original(name, variable, display=display)
+        if not display and (isinstance(variable, (int, float, str)) or type(variable).__module__ == "numpy"):
+            text = f"{variable:.6g}" if isinstance(variable, float) else str(variable)
+            if len(text) <= 120:
+                print(f"[quoted in the text] {name} = {text}")
+        return out
+
+    glue._shows_values = True
+    glue.__doc__ = original.__doc__
+    myst_nb.glue = glue
+
+
+_show_glued_values_in_live_sessions()
+
+
 def explorer(draw, **controls):
     """An interactive figure: in JupyterLab, widgets that redraw ``draw(**values)`` when a control changes; in a
     batch run (the tests, full mode, the benchmark: they set REPRO_BATCH=1) and hence on the site, the figure at
