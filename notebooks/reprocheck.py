@@ -167,7 +167,7 @@ def explorer(draw, **controls):
     if widgets is None:
         return show(**defaults)
     t0 = _time.perf_counter()
-    _w.interact(show, **widgets)
+    _w.interact(lambda **values: None if show(**values) is None else None, **widgets)   # shows no return value
     return _time.perf_counter() - t0
 
 

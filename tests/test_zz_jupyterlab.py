@@ -169,7 +169,7 @@ def test_chapter_runs_and_reads_in_jupyterlab(lab, chromium, stem):
                     break
             assert img.get_attribute("src") != src0, f"{stem}: the explorer's figure did not redraw"
             box.screenshot(path=str(SHOTS / f"jupyterlab_{stem}_explorer.png"))
-        page.locator(".jp-MarkdownOutput").first.scroll_into_view_if_needed()
+        page.locator(".jp-MarkdownCell").first.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"jupyterlab_{stem}_top.png"))
         assert not problems, problems
     finally:
