@@ -124,6 +124,23 @@ def check_ledger_in_viewport(page, width):
     ledger.screenshot(path=str(SHOTS / f"{name}_ledger_{width}px.png"))
 
 
+def record_page_height(page, doc):
+    """Plotting and bookkeeping cells are folded behind a toggle (tag hide-input): measure the page's height as a
+    reader gets it and with every folded cell opened (the page without folding), into _build/page_heights.json."""
+    folded = page.evaluate("document.documentElement.scrollHeight")
+    n = page.evaluate("document.querySelectorAll('details.hide').length")
+    assert n >= 1, f"{doc}: no code cell is folded (tag plotting/bookkeeping cells hide-input)"
+    page.evaluate("document.querySelectorAll('details.hide').forEach(d => d.open = true)")
+    page.wait_for_timeout(100)
+    unfolded = page.evaluate("document.documentElement.scrollHeight")
+    page.evaluate("document.querySelectorAll('details.hide').forEach(d => d.open = false)")
+    assert folded < unfolded, f"{doc}: folding does not shorten the page ({folded} vs {unfolded} px)"
+    out = BUILD / "page_heights.json"
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data[doc] = {"folded_px": folded, "unfolded_px": unfolded, "folded_cells": n, "width_px": 1280}
+    out.write_text(json.dumps(data, indent=1))
+
+
 PAGES = toc_files()
 
 
@@ -160,6 +177,7 @@ def test_page_in_browser(site, browser, doc):
             assert page.locator(".repro-badge").count() >= 1, "no article-claims badge on the page"
         if doc.startswith("notebooks/"):
             check_ledger_in_viewport(page, 1280)
+            record_page_height(page, doc)
         if doc == "book/status":
             bottom = page.evaluate("() => Math.max(...[...document.querySelectorAll('.status-row')]"
                                    ".map(e => e.getBoundingClientRect().bottom + window.scrollY))")
