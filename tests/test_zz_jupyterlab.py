@@ -27,7 +27,7 @@ from test_zz_browser import chromium_path
 
 SHOTS = BUILD / "screenshots"
 # 07 (pandas/SciPy) and 08 (a PyTorch chapter); both have an explorer.
-CHAPTERS = {"07_benchmark_means": "task_set", "08_vae_density": None}
+CHAPTERS = {"07_benchmark_means": "task_set", "08_vae_density": "proposal"}
 RAW_MARKUP = ["{cite", "{glue", "{eq}", "{numref}", "{ref}", ":filter:", ")=", "```", "\\begin{"]
 
 
