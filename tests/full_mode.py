@@ -53,7 +53,7 @@ def main(args):
         os.environ.setdefault(var, "1")   # one thread per kernel, one kernel per core
     os.environ["REPRO_BATCH"] = "1"   # explorers draw their static figure (reprocheck.explorer)
     # longest first (full-mode minutes on the reference machine), so the pool ends with short ones
-    longest = {"06": 17, "05": 10, "01": 5, "08": 7, "02": 6, "04": 4, "03": 2.5, "07": 0.5}
+    longest = {"06": 17, "05": 10, "01": 5, "08": 7, "02": 6, "04": 21, "03": 2.5, "07": 0.5}
     nbs = sorted(nbs, key=lambda p: -longest.get(p.stem[:2], 5))
     print(f"{len(nbs)} notebook(s), {workers} at a time; logs in {OUT.relative_to(ROOT)}/", flush=True)
     t_all = time.time()
