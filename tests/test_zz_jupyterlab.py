@@ -100,7 +100,7 @@ def test_chapter_runs_and_reads_in_jupyterlab(lab, chromium, stem):
     problems = []
     page.on("pageerror", lambda e: problems.append(f"JavaScript error: {e}"))
     try:
-        page.goto(f"{base}/lab/tree/notebooks/{nb.name}?token={token}")
+        page.goto(f"{base}/lab/tree/notebooks/{nb.name}?reset&token={token}")   # reset: only this tab open
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
                                ".jp-KernelStatus-success, .jp-Toolbar-kernelStatus", timeout=90_000)
