@@ -52,7 +52,7 @@ def main(args):
     print(f"{'notebook':<26}{'wall s':>8}{'CPU s':>8}{'peak GB':>9}  budget")
     for nb in nbs:
         proc = subprocess.run([sys.executable, __file__, "--one", str(nb)], capture_output=True, text=True,
-                              env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", REPRO_BATCH="1", TQDM_DISABLE="1"))
+                              env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", REPRO_BATCH="1", HF_HUB_DISABLE_PROGRESS_BARS="1"))
         try:
             r = json.loads(proc.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):

@@ -52,7 +52,7 @@ def main(args):
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")   # one thread per kernel, one kernel per core
     os.environ["REPRO_BATCH"] = "1"   # explorers draw their static figure (reprocheck.explorer)
-    os.environ["TQDM_DISABLE"] = "1"   # no progress widgets: they would make the site load widget scripts from a CDN
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"   # transformers' loading bars would be ipywidgets: the site would load widget scripts from a CDN
     # longest first (full-mode minutes on the reference machine), so the pool ends with short ones
     longest = {"06": 17, "05": 10, "01": 5, "08": 7, "02": 6, "04": 21, "03": 2.5, "07": 0.5}
     nbs = sorted(nbs, key=lambda p: -longest.get(p.stem[:2], 5))

@@ -50,7 +50,7 @@ def executions():
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")   # kernels inherit it: one thread each, one kernel per core
     os.environ["REPRO_BATCH"] = "1"   # explorers draw their static figure (reprocheck.explorer)
-    os.environ["TQDM_DISABLE"] = "1"   # no progress widgets: they would make the site load widget scripts from a CDN
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"   # transformers' loading bars would be ipywidgets: the site would load widget scripts from a CDN
     workers = int(os.environ.get("NB_WORKERS", os.cpu_count() or 1))
     order = sorted(nbs, key=lambda p: -EXPECTED_S.get(p.stem[:2], 60))
     # A notebook close to the 90 s budget runs alone first: sharing the machine (memory bandwidth, the other kernel)

@@ -230,3 +230,6 @@ def test_executed_notebooks_are_downloadable(site):
         assert executed.exists(), f"{executed} missing"
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
         assert any(c.get("outputs") for c in cells if c["cell_type"] == "code"), f"{executed} has no outputs"
+        meta = json.loads(executed.read_text(encoding="utf-8"))["metadata"]
+        assert "widgets" not in meta, (f"{executed} holds ipywidgets state: the page would load widget scripts from "
+                                       "a CDN (batch runs set REPRO_BATCH and HF_HUB_DISABLE_PROGRESS_BARS)")
