@@ -186,18 +186,36 @@ def environment():
     return env
 
 
-def notebook_fingerprint(slug):
+_STANDALONE_END = "# --- end of the stand-alone check ---\n"
+
+
+def notebook_fingerprint(slug, without_standalone_check=False):
     """SHA-256 of the code of notebooks/NN_<slug>.ipynb as committed (code cells only, in order): a results file
-    recorded with another fingerprint was made by an older (or newer) version of the notebook."""
+    recorded with another fingerprint was made by an older (or newer) version of the notebook.
+    `without_standalone_check` hashes the code without the block that opens the first code cell (it only raises
+    when an import is missing, so it cannot change a result); records made before that block existed carry it."""
     import hashlib
 
     matches = sorted((ROOT / "notebooks").glob(f"[0-9][0-9]_{slug.replace('-', '_')}.ipynb"))
     if not matches:
         return None
     nb = _json.loads(matches[0].read_text(encoding="utf-8"))
-    code = "\n\x00".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                          for c in nb["cells"] if c["cell_type"] == "code")
-    return hashlib.sha256(code.encode()).hexdigest()
+    cells = []
+    for c in nb["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        if without_standalone_check and _STANDALONE_END in src:
+            src = src.split(_STANDALONE_END, 1)[1].removeprefix("\n")
+        cells.append(src)
+    return hashlib.sha256("\n\x00".join(cells).encode()).hexdigest()
+
+
+def fingerprint_matches(slug, recorded):
+    """Was a results file (its `notebook_sha256`) recorded by the notebook's current code? Code identical apart
+    from the stand-alone check counts as current."""
+    return recorded is not None and recorded in (notebook_fingerprint(slug),
+                                                 notebook_fingerprint(slug, without_standalone_check=True))
 
 
 def _git_commit():
@@ -496,7 +514,7 @@ class Claims:
         if not any(d["kind"] == "article" for d in self.decl.values()):
             raise AssertionError("the ledger has no article claim")
         mode = "quick" if self.quick else "full"
-        stale = bool(full) and full.get("notebook_sha256") != notebook_fingerprint(self.slug)
+        stale = bool(full) and not fingerprint_matches(self.slug, full.get("notebook_sha256"))
         rows = []
         for cid, d in self.decl.items():
             r = dict(d, mode=mode, measured={}, full=None, note=None)
@@ -719,7 +737,7 @@ class Claims:
             hw = f"{env.get('cpu_count', '?')} CPU cores" + ("" if str(acc).startswith("none") else f" and {acc}")
             caption += (f" Full-mode values: recorded on {full.get('date', '?')} on {hw} in "
                         f"{full.get('runtime_s', 0):.0f} s")
-            if full.get("notebook_sha256") != notebook_fingerprint(self.slug):
+            if not fingerprint_matches(self.slug, full.get("notebook_sha256")):
                 caption += ", by an earlier version of this notebook (re-run the full mode to refresh them)"
             caption += "."
         display(HTML(self.ledger_html(rows, caption)))

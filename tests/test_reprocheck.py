@@ -174,3 +174,14 @@ def test_bad_parameters_are_rejected():
         reprocheck.check_choice("MODE", "fast", ["quick", "full"])
     with pytest.raises(ValueError, match="at least 2 seeds"):
         reprocheck.paired_stats([1.0], [0.0])
+
+
+def test_fingerprint_ignores_only_the_standalone_check():
+    """A record made by the same code without the stand-alone check is current; any other code is not."""
+    import reprocheck
+    slug = "benchmark-means"
+    assert reprocheck.fingerprint_matches(slug, reprocheck.notebook_fingerprint(slug))
+    assert reprocheck.fingerprint_matches(slug, reprocheck.notebook_fingerprint(slug, without_standalone_check=True))
+    assert reprocheck.notebook_fingerprint(slug) != reprocheck.notebook_fingerprint(slug, without_standalone_check=True)
+    assert not reprocheck.fingerprint_matches(slug, "0" * 64)
+    assert not reprocheck.fingerprint_matches(slug, None)
